@@ -1,0 +1,45 @@
+"""Sphinx configuration of the book. Chinese (zh_CN) is the source language; the English
+edition is built from locale/en/LC_MESSAGES/*.po with ``-D language=en``."""
+
+import os
+from pathlib import Path
+
+# Executed cells import TensorFlow: keep its C++ start-up chatter out of the book's output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ROOT = Path(__file__).resolve().parent
+
+project = "Keras 与 MXNet"
+author = "The dlbook authors"
+copyright = "2026, the dlbook authors"
+
+extensions = ["myst_nb", "dlbook.sphinx_i18n_glue", "sphinx.ext.mathjax"]
+
+# Sources: the chapters live in book/ (sphinx-build -c . book <outdir>).
+exclude_patterns = ["**/.ipynb_checkpoints"]
+
+# Internationalisation: zh_CN is written, en is translated through gettext catalogs.
+language = "zh_CN"
+locale_dirs = [str(ROOT / "locale")]  # relative paths would be read from book/
+gettext_compact = False
+gettext_uuid = False
+gettext_location = True
+
+# MyST and notebook execution: every example runs at build time; an error fails the build.
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+nb_execution_mode = "cache"
+nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_timeout = 600
+nb_merge_streams = True
+nb_kernel_rgx_aliases = {".*": "python3"}
+
+html_theme = "sphinx_book_theme"
+html_title = "Keras 与 MXNet"
+html_theme_options = {
+    "show_toc_level": 2,
+    "use_download_button": False,
+}
+html_last_updated_fmt = None
