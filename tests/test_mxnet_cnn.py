@@ -98,3 +98,10 @@ def test_another_seed_gives_other_weights():
     w0 = mxnet_cnn.build_model(seed=0)[0].weight.data().asnumpy()
     w1 = mxnet_cnn.build_model(seed=1)[0].weight.data().asnumpy()
     assert not np.array_equal(w0, w1)
+
+
+def test_same_hyperparameters_as_keras():
+    from dlbook import keras_cnn
+
+    assert (mxnet_cnn.NUM_EPOCHS, mxnet_cnn.BATCH_SIZE, mxnet_cnn.LR) == (
+        keras_cnn.NUM_EPOCHS, keras_cnn.BATCH_SIZE, keras_cnn.LR)
