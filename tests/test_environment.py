@@ -1,10 +1,12 @@
-"""The environment is the locked one: both frameworks import together at the pinned versions."""
+"""The environment is the locked one, and dlbook.environment reports it (chapter 1)."""
 
 import re
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+
+from dlbook.environment import format_versions, versions
 
 LOCK = Path(__file__).resolve().parents[1] / "requirements.lock"
 
@@ -34,3 +36,16 @@ def test_both_frameworks_import_in_one_process():
     assert keras.backend.backend() == "tensorflow"
     assert mx.nd.array(np.arange(3)).sum().asscalar() == 3
     assert int(tf.reduce_sum(tf.range(3))) == 3
+
+
+def test_versions_reports_installed_and_missing_packages():
+    found = versions(("numpy", "mxnet", "no-such-package-xyz"))
+    assert found["numpy"] == version("numpy") == "1.23.5"
+    assert found["mxnet"] == "1.9.1"
+    assert found["no-such-package-xyz"] is None
+    assert found["python"].startswith("3.11")
+
+
+def test_format_versions():
+    text = format_versions({"numpy": "1.23.5", "jax": None})
+    assert text.splitlines() == ["numpy       1.23.5", "jax         not installed"]
