@@ -13,7 +13,7 @@ project = "Keras 与 MXNet"
 author = "The dlbook authors"
 copyright = "2026, the dlbook authors"
 
-extensions = ["myst_nb", "dlbook.sphinx_i18n_glue", "sphinx.ext.mathjax"]
+extensions = ["myst_nb", "dlbook.sphinx_bilingual", "sphinx.ext.mathjax"]
 
 # Sources: the chapters live in book/ (sphinx-build -c . book <outdir>).
 exclude_patterns = ["**/.ipynb_checkpoints"]
@@ -24,10 +24,15 @@ locale_dirs = [str(ROOT / "locale")]  # relative paths would be read from book/
 gettext_compact = False
 gettext_uuid = False
 gettext_location = True
+# The editions, source language first: each page links to itself in the other edition, and
+# _build/html/index.html sends a visitor to the edition matching the browser's language.
+bilingual_editions = [("zh_CN", "中文"), ("en", "English")]
+bilingual_titles = {"zh_CN": "Keras 与 MXNet", "en": "Keras and MXNet"}
 
 # MyST and notebook execution: every example runs at build time; an error fails the build.
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
+numfig = True
 nb_execution_mode = "cache"
 nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
 nb_execution_raise_on_error = True
@@ -36,10 +41,14 @@ nb_execution_timeout = 600
 nb_merge_streams = True
 nb_kernel_rgx_aliases = {".*": "python3"}
 
+templates_path = ["book/_templates"]
+html_static_path = ["book/_static"]
+html_css_files = ["bilingual.css"]
 html_theme = "sphinx_book_theme"
-html_title = "Keras 与 MXNet"
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": False,
+    "article_header_end": ["language-switcher.html", "article-header-buttons.html"],
 }
+# Chinese search: Sphinx segments words with jieba when it is installed (it is in the lock file).
 html_last_updated_fmt = None

