@@ -76,26 +76,58 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run every test, the book build included (pass -m 'not slow' to skip it)."""
+    """Check the translation, then run every test, the book build included (-m 'not slow' skips it)."""
     book_env(session)
+    check_translation(session)
     session.run(str(ENV / "bin" / "python"), "-m", "pytest", *session.posargs, external=True)
+
+
+def build_templates(session: nox.Session, outdir: Path) -> None:
+    """Extract the message templates (.pot) of every chapter into a fresh ``outdir``.
+
+    The build executes the notebooks (through the cache): captions of glued figures exist only
+    in an executed page.
+    """
+    shutil.rmtree(outdir, ignore_errors=True)  # the gettext builder never deletes orphans
+    session.run(
+        str(ENV / "bin" / "sphinx-build"), "-b", "gettext", *SPHINX_STRICT, "-c", str(ROOT),
+        "-d", str(BUILD / "doctrees" / "gettext"), str(ROOT / "book"), str(outdir), "-q",
+        external=True,
+    )
+
+
+def check_translation(session: nox.Session) -> None:
+    """Fail unless every English catalog is complete and in step with the Chinese source."""
+    templates = BUILD / "gettext-status"
+    build_templates(session, templates)
+    session.run(
+        str(ENV / "bin" / "python"), "-m", "dlbook.translation", "--templates", str(templates),
+        "--catalogs", str(ROOT / "locale" / "en" / "LC_MESSAGES"), external=True,
+    )
 
 
 @nox.session
 def translate(session: nox.Session) -> None:
     """Refresh the English catalogs from the Chinese sources, keeping existing translations."""
     book_env(session)
-    gettext_dir = BUILD / "gettext"
-    shutil.rmtree(gettext_dir, ignore_errors=True)  # the gettext builder never deletes orphans
+    templates = BUILD / "gettext"
+    build_templates(session, templates)
     session.run(
-        str(ENV / "bin" / "sphinx-build"), "-b", "gettext", *SPHINX_STRICT, "-c", str(ROOT),
-        "-d", str(BUILD / "doctrees" / "gettext"), str(ROOT / "book"), str(gettext_dir),
-        external=True,
+        str(ENV / "bin" / "sphinx-intl"), "update", "-p", str(templates), "-l", "en",
+        "-d", str(ROOT / "locale"), "-w", "0", external=True,
     )
-    session.run(
-        str(ENV / "bin" / "sphinx-intl"), "update", "-p", str(gettext_dir), "-l", "en",
-        "-d", str(ROOT / "locale"), external=True,
-    )
+    catalogs = ROOT / "locale" / "en" / "LC_MESSAGES"
+    chapters = {pot.stem for pot in templates.glob("*.pot")}
+    for orphan in sorted(po for po in catalogs.glob("*.po") if po.stem not in chapters):
+        session.log(f"{orphan.name} belongs to no chapter any more: delete it (git rm) once you are sure")
+    session.log("Translate the new and fuzzy messages, then run `nox -s translation-status`.")
+
+
+@nox.session(name="translation-status")
+def translation_status(session: nox.Session) -> None:
+    """Per-catalog table of the English edition; fails if anything is fuzzy, untranslated or stale."""
+    book_env(session)
+    check_translation(session)
 
 
 @nox.session(venv_backend="virtualenv", python=False)
