@@ -1,20 +1,34 @@
 """Figures of the book, made with matplotlib's object API (English labels; captions live in the prose).
 
-Each function returns a ``matplotlib.figure.Figure``; the chapters glue it into the page.
+Each function returns a ``BookFigure``, a ``matplotlib.figure.Figure`` that Jupyter shows as a
+PNG; the chapters glue it into the page. No pyplot: nothing is shown twice, no global state.
 """
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from dlbook.history import EpochStats
 
+DPI = 110
+
+
+class BookFigure(Figure):
+    """A Figure that renders itself as PNG in Jupyter (and so in the book) without pyplot."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+        return buffer.getvalue()
+
 
 def training_curves(history: list[EpochStats], title: str) -> Figure:
     """Training loss (left) and training/test accuracy (right) against the epoch."""
     epochs = [h.epoch for h in history]
-    fig = Figure(figsize=(8, 3), layout="constrained")
+    fig = BookFigure(figsize=(8, 3), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
     loss_ax.plot(epochs, [h.loss for h in history], marker="o")
     loss_ax.set(xlabel="epoch", ylabel="training loss", title=f"{title}: loss")
@@ -34,7 +48,7 @@ def digit_grid(images: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
     if not len(images) == len(labels) == len(predicted):
         raise ValueError("images, labels and predicted must have the same length")
     count = min(rows * cols, len(images))
-    fig = Figure(figsize=(cols * 1.1, rows * 1.3), layout="constrained")
+    fig = BookFigure(figsize=(cols * 1.1, rows * 1.3), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in axes:
         ax.axis("off")
@@ -48,7 +62,7 @@ def digit_grid(images: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
 
 def confusion_figure(matrix: np.ndarray, title: str) -> Figure:
     """A confusion matrix as a heat map with the count in each cell."""
-    fig = Figure(figsize=(5, 4.4), layout="constrained")
+    fig = BookFigure(figsize=(5, 4.4), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(image, ax=ax, shrink=0.8)
