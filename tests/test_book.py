@@ -1,5 +1,6 @@
 """Build the whole book, both editions, as ``nox -s docs`` does, and read the HTML."""
 
+import json
 import re
 import subprocess
 import sys
@@ -125,6 +126,43 @@ def test_english_edition_is_translated(built, page):
     zh_soup, zh_text = article(built, "zh_CN", page)
     assert zh_soup.find("html")["lang"] in ("zh_CN", "zh-CN")
     assert len(CJK.findall(zh_text)) > 50
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_language_switcher_leads_to_the_same_page(built, language, page):
+    html_root = built[0]
+    soup, _ = article(built, language, page)
+    switcher = soup.select_one("nav.bilingual-switcher")
+    assert switcher.select_one(".bilingual-current").get_text() == {"zh_CN": "中文", "en": "English"}[language]
+    [link] = switcher.select("a.bilingual-link")
+    other = "en" if language == "zh_CN" else "zh_CN"
+    target = (html_root / language / link["href"]).resolve()
+    assert target == (html_root / other / f"{page}.html").resolve() and target.is_file()
+
+
+def test_root_page_sends_visitors_to_an_edition(built):
+    page = (built[0] / "index.html").read_text(encoding="utf-8")
+    assert 'href="zh_CN/index.html"' in page and 'href="en/index.html"' in page
+    assert "navigator.languages" in page
+
+
+def search_terms(built, language):
+    text = (built[0] / language / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    return index["terms"]
+
+
+def test_search_finds_chinese_words_in_the_chinese_edition(built):
+    terms = search_terms(built, "zh_CN")
+    for word in ("卷积", "优化", "交叉", "混淆", "矩阵", "梯度"):  # as jieba segments them
+        assert word in terms, word
+
+
+def test_search_finds_english_words_in_the_english_edition(built):
+    terms = search_terms(built, "en")
+    for word in ("convolut", "optim", "entropi", "confus"):  # stems, as Sphinx stores them
+        assert any(t.startswith(word) for t in terms), word
 
 
 def test_headings(built):

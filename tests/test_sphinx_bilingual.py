@@ -4,6 +4,7 @@ import json
 import re
 import shutil
 import subprocess
+from types import SimpleNamespace
 
 import pytest
 
@@ -46,3 +47,35 @@ def test_redirect_picks_the_browser_language(languages, expected):
     )
     result = subprocess.run(["node", "-e", harness], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == f"{expected}/index.html"
+
+
+class _FakeEnv:
+    docname = "ch/page"
+
+    def doc2path(self, docname, base):
+        return f"{docname}.md"
+
+
+class _FakeDocument(dict):
+    class settings:
+        env = _FakeEnv()
+
+
+@pytest.mark.parametrize(
+    "role_class, text, expected",
+    [("TranslatablePasteTextRole", "acc:.2%", "/ch/page.md::acc:.2%"),
+     ("TranslatablePasteTextRole", "count", "/ch/page.md::count:s"),
+     ("TranslatablePasteTextRole", "other.md::k:d", "other.md::k:d"),
+     ("TranslatablePasteRoleAny", "fig", "/ch/page.md::fig")],
+)
+def test_glue_in_a_translated_paragraph_points_at_the_page(monkeypatch, role_class, text, expected):
+    """Without the notebook's glue data (a re-parsed msgstr) the role becomes a page reference."""
+    from dlbook import sphinx_bilingual as B
+
+    cls = getattr(B, role_class)
+    seen = {}
+    monkeypatch.setattr(cls.__mro__[2], "run", lambda self: seen.setdefault("text", self.text))
+    role = cls()
+    role.inliner, role.text = SimpleNamespace(document=_FakeDocument()), text
+    role.run()
+    assert seen["text"] == expected

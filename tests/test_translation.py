@@ -107,7 +107,7 @@ def test_editing_a_chinese_sentence_fails_the_status_in_a_scratch_copy(tmp_path)
         build = [sys.executable, "-m", "sphinx", "-b", "gettext", "-q", "-n", "-W", "--keep-going",
                  "-c", str(copy), "-d", str(tmp_path / "doctrees"), str(copy / "book"), str(templates)]
         if cache.is_dir():  # reuse executed notebooks: only prose changes here
-            build[4:4] = ["-D", f"nb_execution_cache_path={cache}"]
+            build[5:5] = ["-D", f"nb_execution_cache_path={cache}"]
         shutil.rmtree(templates, ignore_errors=True)
         subprocess.run(build, check=True, cwd=copy)
         return subprocess.run(

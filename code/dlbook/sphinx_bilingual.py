@@ -29,10 +29,13 @@ from myst_nb.ext.glue.roles import PasteRoleAny, PasteTextRole
 class _PageGlue:
     """Point a key without ``path::`` at the current page when the glue data is missing."""
 
+    default_format = ""
+
     def run(self):
         if "nb_renderer" not in self.document and "::" not in self.text:
             env = self.document.settings.env
-            self.text = f"/{env.doc2path(env.docname, False)}::{self.text}"
+            text = self.text if ":" in self.text else self.text + self.default_format
+            self.text = f"/{env.doc2path(env.docname, False)}::{text}"
         return super().run()
 
 
@@ -41,7 +44,9 @@ class TranslatablePasteRoleAny(_PageGlue, PasteRoleAny):
 
 
 class TranslatablePasteTextRole(_PageGlue, PasteTextRole):
-    """``{glue:text}``."""
+    """``{glue:text}``; in ``path::key`` form the format must be explicit (``s`` is the default)."""
+
+    default_format = ":s"
 
 
 def edition_links(editions, current: str, pagename: str, target_uri: str) -> list[dict]:
