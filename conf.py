@@ -13,7 +13,7 @@ project = "Keras 与 MXNet"
 author = "The dlbook authors"
 copyright = "2026, the dlbook authors"
 
-extensions = ["myst_nb", "dlbook.sphinx_bilingual", "sphinx.ext.mathjax"]
+extensions = ["myst_nb", "dlbook.sphinx_bilingual", "dlbook.sphinx_nbdeps", "sphinx.ext.mathjax"]
 
 # Sources: the chapters live in book/ (sphinx-build -c . book <outdir>).
 exclude_patterns = ["**/.ipynb_checkpoints"]
@@ -40,6 +40,8 @@ nb_execution_show_tb = True
 nb_execution_timeout = 600
 nb_merge_streams = True
 nb_kernel_rgx_aliases = {".*": "python3"}
+# Re-execute a page when the code/ files it runs, or the lock file, change (dlbook.sphinx_nbdeps).
+nbdeps_extra_inputs = ["requirements.lock"]
 
 templates_path = ["book/_templates"]
 html_static_path = ["book/_static"]
