@@ -135,7 +135,8 @@ def lock(session: nox.Session) -> None:
     """Re-resolve requirements.lock from pyproject.toml (needs the package index)."""
     session.install("uv")
     session.run(
-        "uv", "pip", "compile", "pyproject.toml", "--group", "docs", "--group", "test",
+        "uv", "pip", "compile", "pyproject.toml", "--group", "docs", "--group", "backends",
+        "--group", "test", "--find-links", "/opt/wheels",
         "--python-version", "3.11", "--python-platform", "x86_64-manylinux_2_28",
         "--generate-hashes", "--upgrade", "--output-file", str(LOCK), *session.posargs,
     )
