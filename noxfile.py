@@ -130,6 +130,14 @@ def translation_status(session: nox.Session) -> None:
     check_translation(session)
 
 
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Training throughput against faster configurations, and build times: _build/bench/."""
+    book_env(session)
+    session.run(str(ENV / "bin" / "python"), "-m", "dlbook.bench", "--out", str(BUILD / "bench"),
+                "--root", str(ROOT), *session.posargs, external=True, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+
+
 @nox.session(venv_backend="virtualenv", python=False)
 def lock(session: nox.Session) -> None:
     """Re-resolve requirements.lock from pyproject.toml (needs the package index)."""

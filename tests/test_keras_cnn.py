@@ -73,3 +73,12 @@ def test_another_seed_gives_other_weights():
     w0 = keras_cnn.build_model(seed=0).get_weights()[0]
     w1 = keras_cnn.build_model(seed=1).get_weights()[0]
     assert not np.array_equal(w0, w1)
+
+
+def test_determinism_switch():
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    keras_cnn.set_seed(0, deterministic=False)
+    assert not is_op_determinism_enabled()
+    keras_cnn.set_seed(0)
+    assert is_op_determinism_enabled()

@@ -105,3 +105,26 @@ def test_same_hyperparameters_as_keras():
 
     assert (mxnet_cnn.NUM_EPOCHS, mxnet_cnn.BATCH_SIZE, mxnet_cnn.LR) == (
         keras_cnn.NUM_EPOCHS, keras_cnn.BATCH_SIZE, keras_cnn.LR)
+
+
+def test_sliced_batches_are_the_data_loaders_batches(arrays):
+    x, y = arrays[0][:300], arrays[1][:300]
+    loaded = [(bx.asnumpy(), by.asnumpy()) for bx, by in mxnet_cnn.data_loader(x, y, 128, seed=5)]
+    sliced = [(bx.asnumpy(), by.asnumpy()) for bx, by in mxnet_cnn.sliced_batches(x, y, 128, seed=5)]
+    assert [len(b[1]) for b in sliced] == [128, 128, 44]
+    for (x1, y1), (x2, y2) in zip(loaded, sliced, strict=True):
+        assert np.array_equal(x1, x2) and np.array_equal(y1, y2)
+
+
+@pytest.mark.parametrize("mode, active", [("static", True), ("plain", True), (None, False)])
+def test_hybridize_modes(mode, active):
+    net = mxnet_cnn.build_model(seed=0, hybridize=mode)
+    assert net._active is active
+    if mode:
+        flags = dict(net._flags)
+        assert flags["static_alloc"] is flags["static_shape"] is (mode == "static")
+
+
+def test_unknown_hybridize_mode():
+    with pytest.raises(ValueError, match="hybridize must be"):
+        mxnet_cnn.build_model(seed=0, hybridize="fast")

@@ -20,13 +20,18 @@ BATCH_SIZE = 128
 LR = 1e-3
 
 
-def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and the backend, and make TensorFlow's kernels deterministic."""
+def set_seed(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and the backend; make TensorFlow's kernels deterministic (or not)."""
     keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        tf.config.experimental.enable_op_determinism()
+        if deterministic:
+            tf.config.experimental.enable_op_determinism()
+        else:  # only to measure what determinism costs (dlbook.bench); no public API for it
+            from tensorflow.python.framework.config import disable_op_determinism
+
+            disable_op_determinism()
 
 
 def prepare_data(data: MNIST):
@@ -67,14 +72,20 @@ class _EpochTimer(keras.callbacks.Callback):
 
 
 def train(model: keras.Model, data, num_epochs: int = NUM_EPOCHS, batch_size: int = BATCH_SIZE,
-          lr: float = LR, seed: int = 0) -> list[EpochStats]:
-    """Compile with Adam and cross-entropy, fit, and return one ``EpochStats`` per epoch."""
+          lr: float = LR, seed: int = 0, jit_compile: bool | str = "auto",
+          deterministic: bool = True) -> list[EpochStats]:
+    """Compile with Adam and cross-entropy, fit, and return one ``EpochStats`` per epoch.
+
+    ``jit_compile="auto"`` lets Keras decide whether to compile the step with XLA; with
+    TensorFlow's deterministic kernels switched on it decides not to.
+    """
     x_train, y_train, x_test, y_test = data
-    set_seed(seed)
+    set_seed(seed, deterministic)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=lr),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        jit_compile=jit_compile,
     )
     result = model.fit(
         x_train, y_train, batch_size=batch_size, epochs=num_epochs, shuffle=True,

@@ -43,8 +43,14 @@ def prepare_data(data: MNIST):
     return images(data.x_train), labels(data.y_train), images(data.x_test), labels(data.y_test)
 
 
-def build_model(seed: int = 0) -> nn.HybridSequential:
-    """The CNN as a HybridSequential, initialised from ``seed`` and hybridized."""
+def build_model(seed: int = 0, hybridize: str | None = "static") -> nn.HybridSequential:
+    """The CNN as a HybridSequential, initialised from ``seed``.
+
+    ``hybridize``: ``"static"`` (the default: a symbolic graph with memory and shapes planned
+    once), ``"plain"`` (a symbolic graph) or ``None`` (stay imperative).
+    """
+    if hybridize not in ("static", "plain", None):
+        raise ValueError(f"hybridize must be 'static', 'plain' or None, got {hybridize!r}")
     set_seed(seed)
     net = nn.HybridSequential()
     net.add(
@@ -56,7 +62,9 @@ def build_model(seed: int = 0) -> nn.HybridSequential:
     )
     net.initialize(mx.init.Xavier(), ctx=CTX)
     net(mx.nd.zeros((1, 1, 28, 28), ctx=CTX))  # infer the deferred shapes now
-    net.hybridize(static_alloc=True, static_shape=True)
+    if hybridize:
+        static = hybridize == "static"
+        net.hybridize(static_alloc=static, static_shape=static)
     return net
 
 
@@ -73,15 +81,35 @@ class SeededSampler(gluon.data.Sampler):
         return self._length
 
 
+def data_loader(x, y, batch_size: int, seed: int):
+    """Mini-batches in a seeded random order, through Gluon's DataLoader."""
+    return gluon.data.DataLoader(
+        gluon.data.ArrayDataset(x, y), batch_size=batch_size,
+        sampler=SeededSampler(len(x), seed), last_batch="keep",
+    )
+
+
+def sliced_batches(x, y, batch_size: int, seed: int):
+    """The same mini-batches as ``data_loader``, cut from the arrays with one ``take`` each."""
+    sampler = SeededSampler(len(x), seed)
+
+    class Batches:
+        def __iter__(self):
+            order = mx.nd.array(list(sampler), ctx=x.context, dtype="int64")
+            for i in range(0, len(order), batch_size):
+                index = order[i:i + batch_size]
+                yield mx.nd.take(x, index), mx.nd.take(y, index)
+
+    return Batches()
+
+
 def train(net: nn.HybridSequential, data, num_epochs: int = NUM_EPOCHS,
-          batch_size: int = BATCH_SIZE, lr: float = LR, seed: int = 0) -> list[EpochStats]:
+          batch_size: int = BATCH_SIZE, lr: float = LR, seed: int = 0,
+          loader=data_loader) -> list[EpochStats]:
     """Adam on softmax cross-entropy with a Gluon loop; one ``EpochStats`` per epoch."""
     x_train, y_train, x_test, y_test = data
     set_seed(seed)
-    loader = gluon.data.DataLoader(
-        gluon.data.ArrayDataset(x_train, y_train), batch_size=batch_size,
-        sampler=SeededSampler(len(x_train), seed), last_batch="keep",
-    )
+    loader = loader(x_train, y_train, batch_size, seed)
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": lr})
     history = []
