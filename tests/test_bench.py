@@ -51,7 +51,7 @@ def test_main_fails_when_a_book_loop_is_slow(monkeypatch, tmp_path):
 
 @pytest.mark.slow
 def test_child_run_reports_a_trained_model():
-    result = bench.run_in_child("mxnet", "sliced batches", 2)
+    result = bench.run_in_child("mxnet", "DataLoader", 2)
     assert result["framework"] == "mxnet" and result["images_per_second"] > 100
     assert result["test_accuracy"] > 0.85
     json.dumps(result)
