@@ -13,7 +13,15 @@ project = "Keras 与 MXNet"
 author = "The dlbook authors"
 copyright = "2026, the dlbook authors"
 
-extensions = ["myst_nb", "dlbook.sphinx_bilingual", "dlbook.sphinx_nbdeps", "sphinx.ext.mathjax"]
+extensions = [
+    "myst_nb",
+    "dlbook.sphinx_bilingual",
+    "dlbook.sphinx_nbdeps",
+    "dlbook.sphinx_downloads",
+    "sphinx.ext.mathjax",
+    "sphinx_copybutton",
+    "sphinx-mathjax-offline",  # MathJax served from _static/mathjax: no CDN
+]
 
 # Sources: the chapters live in book/ (sphinx-build -c . book <outdir>).
 exclude_patterns = ["**/.ipynb_checkpoints"]
@@ -47,10 +55,11 @@ templates_path = ["book/_templates"]
 html_static_path = ["book/_static"]
 html_css_files = ["bilingual.css"]
 html_theme = "sphinx_book_theme"
+html_context = {"default_mode": "auto"}  # light or dark, following the reader's system
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": False,
-    "article_header_end": ["language-switcher.html", "article-header-buttons.html"],
+    "article_header_end": ["chapter-downloads.html", "language-switcher.html", "article-header-buttons.html"],
 }
 # Chinese search: Sphinx segments words with jieba when it is installed (it is in the lock file).
 html_last_updated_fmt = None

@@ -131,6 +131,19 @@ def translation_status(session: nox.Session) -> None:
 
 
 @nox.session
+def serve(session: nox.Session) -> None:
+    """Live preview for authors: rebuilds on save (nox -s serve -- en for the English edition)."""
+    book_env(session)
+    language = session.posargs[0] if session.posargs else "zh_CN"
+    session.run(
+        str(ENV / "bin" / "sphinx-autobuild"), "-b", "html", "-n", "--keep-going", "-D", f"language={language}",
+        "-c", str(ROOT), "-d", str(BUILD / "doctrees" / language), "--watch", str(ROOT / "code"),
+        "--watch", str(ROOT / "locale"), "--watch", str(ROOT / "conf.py"), "--host", "127.0.0.1",
+        "--port", "8000", str(ROOT / "book"), str(BUILD / "html" / language), external=True,
+    )
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Training throughput against faster configurations, and build times: _build/bench/."""
     book_env(session)

@@ -24,6 +24,18 @@ import json
 from pathlib import Path
 
 from myst_nb.ext.glue.roles import PasteRoleAny, PasteTextRole
+from sphinx.search.zh import SearchChinese
+
+
+class SearchChineseWithStemmer(SearchChinese):
+    """Chinese search whose JavaScript names a stemmer that exists.
+
+    Sphinx (9.0) ships English's stemmer for the Latin words of a Chinese page but writes
+    ``window.Stemmer = ChineseStemmer`` into language_data.js, which fails in the browser
+    ("ChineseStemmer is not defined") and breaks search. The stemmer it loads is English's.
+    """
+
+    language_name = "English"
 
 
 class _PageGlue:
@@ -123,6 +135,7 @@ def setup(app):
     app.add_config_value("bilingual_editions", [], "html")
     app.add_config_value("bilingual_titles", {}, "env")
     app.connect("config-inited", set_title)
+    app.add_search_language(SearchChineseWithStemmer)
     for name, role in (("", TranslatablePasteRoleAny), ("any", TranslatablePasteRoleAny),
                        ("text", TranslatablePasteTextRole)):
         app.add_role_to_domain("glue", name, role(), override=True)

@@ -127,6 +127,8 @@ def add_inputs(app, docname: str, source: list[str]) -> None:
                         tuple(root / name for name in app.config.nbdeps_extra_inputs))
     for path in files:
         app.env.note_dependency(str(path))
+    app.env.nbdeps_inputs = getattr(app.env, "nbdeps_inputs", {})
+    app.env.nbdeps_inputs[docname] = files
     source[0] = with_fingerprint(text, fingerprint(files, root))
 
 
@@ -138,13 +140,15 @@ def reread_pasting_pages(app, env, added, changed, removed) -> list[str]:
 
 
 def forget_page(app, env, docname: str) -> None:
-    getattr(env, "nbdeps_glued_from", {}).pop(docname, None)
+    for attribute in ("nbdeps_glued_from", "nbdeps_inputs"):
+        getattr(env, attribute, {}).pop(docname, None)
 
 
 def merge_pages(app, env, docnames, other) -> None:
-    env.nbdeps_glued_from = getattr(env, "nbdeps_glued_from", {})
-    env.nbdeps_glued_from.update({d: p for d, p in getattr(other, "nbdeps_glued_from", {}).items()
-                                  if d in docnames})
+    for attribute in ("nbdeps_glued_from", "nbdeps_inputs"):
+        merged = getattr(env, attribute, {})
+        merged.update({d: v for d, v in getattr(other, attribute, {}).items() if d in docnames})
+        setattr(env, attribute, merged)
 
 
 def setup(app):
