@@ -82,3 +82,11 @@ def test_determinism_switch():
     assert not is_op_determinism_enabled()
     keras_cnn.set_seed(0)
     assert is_op_determinism_enabled()
+
+
+def test_logits_variant_has_no_softmax(arrays):
+    probs = keras_cnn.build_model(seed=0)(arrays[2][:8]).numpy()
+    scores = keras_cnn.build_model(seed=0, logits=True)(arrays[2][:8]).numpy()
+    assert not np.allclose(scores.sum(axis=1), 1.0)
+    exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+    assert np.allclose(exp / exp.sum(axis=1, keepdims=True), probs, atol=1e-6)

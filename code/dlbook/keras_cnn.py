@@ -42,8 +42,11 @@ def prepare_data(data: MNIST):
     return images(data.x_train), data.y_train.astype("int32"), images(data.x_test), data.y_test.astype("int32")
 
 
-def build_model(seed: int = 0) -> keras.Model:
-    """The CNN as a Sequential model, its weights drawn from ``seed``."""
+def build_model(seed: int = 0, logits: bool = False) -> keras.Model:
+    """The CNN as a Sequential model, its weights drawn from ``seed``.
+
+    The last layer applies softmax; ``logits=True`` leaves it out, as the Gluon net does.
+    """
     set_seed(seed)
     return keras.Sequential(
         [
@@ -52,9 +55,9 @@ def build_model(seed: int = 0) -> keras.Model:
             keras.layers.MaxPooling2D(pool_size=2),
             keras.layers.Flatten(),
             keras.layers.Dense(128, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
+            keras.layers.Dense(10, activation=None if logits else "softmax"),
         ],
-        name="cnn",
+        name="cnn_logits" if logits else "cnn",
     )
 
 

@@ -27,18 +27,7 @@ from dlbook import keras_cnn
 
 def build_keras_twin(seed: int = 0) -> keras.Model:
     """The Gluon CNN of ``dlbook.mxnet_cnn`` in Keras, layer for layer, returning logits."""
-    keras_cnn.set_seed(seed)
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            keras.layers.Conv2D(32, kernel_size=3, activation="relu"),
-            keras.layers.MaxPooling2D(pool_size=2),
-            keras.layers.Flatten(),
-            keras.layers.Dense(128, activation="relu"),
-            keras.layers.Dense(10),  # logits, like the Gluon net: no softmax
-        ],
-        name="cnn_logits",
-    )
+    return keras_cnn.build_model(seed, logits=True)
 
 
 def read_mxnet_params(path: str | os.PathLike) -> dict[str, np.ndarray]:
