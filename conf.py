@@ -59,7 +59,7 @@ html_context = {"default_mode": "auto"}  # light or dark, following the reader's
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": False,
-    "article_header_end": ["chapter-downloads.html", "language-switcher.html", "article-header-buttons.html"],
+    "article_header_end": ["article-tools.html", "article-header-buttons.html"],
 }
 # Chinese search: Sphinx segments words with jieba when it is installed (it is in the lock file).
 html_last_updated_fmt = None

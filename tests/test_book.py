@@ -95,7 +95,7 @@ def test_every_page_is_built_and_executed(built, language, page):
 def test_both_editions_show_the_same_numbers(built, page):
     zh, _ = article(built, "zh_CN", page)
     en, _ = article(built, "en", page)
-    assert glued(zh) == glued(en)
+    assert sorted(glued(zh)) == sorted(glued(en))  # English word order may move them
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p != "terminology"])

@@ -167,6 +167,8 @@ def test_root_page_picks_the_edition(visit, site, locale, edition):
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_chapter_downloads(visit, site, edition):
     page = visit(f"{edition}/04_code_examples.html").page
+    page.locator("details.chapter-downloads summary").click()  # fails if hidden or covered
+    assert page.locator("a.chapter-download").first.is_visible()
     links = page.eval_on_selector_all("a.chapter-download", "links => links.map(a => a.href)")
     assert any(h.endswith("04_code_examples.ipynb") for h in links)
     assert any(h.endswith("code/keras_cnn.py") for h in links)
