@@ -20,6 +20,27 @@ def mnist():
     return load_mnist()
 
 
+KERAS_EPOCHS = 2
+
+
+@pytest.fixture(scope="session")
+def keras_arrays(mnist):
+    """The embedded data prepared for Keras: (x_train, y_train, x_test, y_test)."""
+    from dlbook import keras_cnn
+
+    return keras_cnn.prepare_data(mnist)
+
+
+@pytest.fixture(scope="session")
+def keras_trained(keras_arrays):
+    """The book's Keras CNN after a short seeded training, shared by every test that needs one."""
+    from dlbook import keras_cnn
+
+    model = keras_cnn.build_model(seed=0)
+    history = keras_cnn.train(model, keras_arrays, num_epochs=KERAS_EPOCHS)
+    return model, history
+
+
 def sphinx_build(out: Path, language: str) -> subprocess.CompletedProcess:
     """Strict build of one edition into out/html/<language>, with a fresh execution cache."""
     return subprocess.run(

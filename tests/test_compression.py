@@ -15,15 +15,13 @@ def untrained():
 
 
 @pytest.fixture(scope="module")
-def arrays(mnist):
-    return keras_cnn.prepare_data(mnist)
+def arrays(keras_arrays):
+    return keras_arrays
 
 
 @pytest.fixture(scope="module")
-def trained(arrays):
-    model = keras_cnn.build_model(seed=0)
-    keras_cnn.train(model, arrays, num_epochs=2)
-    return model
+def trained(keras_trained):
+    return keras_trained[0]
 
 
 def test_float32_bytes_are_four_per_parameter(untrained):

@@ -6,19 +6,17 @@ import pytest
 from dlbook import keras_cnn
 from dlbook.history import EpochStats
 
-NUM_EPOCHS = 2
+from conftest import KERAS_EPOCHS as NUM_EPOCHS
 
 
 @pytest.fixture(scope="module")
-def arrays(mnist):
-    return keras_cnn.prepare_data(mnist)
+def arrays(keras_arrays):
+    return keras_arrays
 
 
 @pytest.fixture(scope="module")
-def trained(arrays):
-    model = keras_cnn.build_model(seed=0)
-    history = keras_cnn.train(model, arrays, num_epochs=NUM_EPOCHS)
-    return model, history
+def trained(keras_trained):
+    return keras_trained
 
 
 def test_prepare_data(arrays):
