@@ -67,7 +67,7 @@ def test_augmentation_only_while_training(small):
     inference = [keras.ops.convert_to_numpy(model(x, training=False)) for _ in range(2)]
     assert np.array_equal(*inference)
     assert not np.allclose(keras.ops.convert_to_numpy(model(x, training=True)), inference[0])
-    assert np.array_equal(experiments.predict(model, x), inference[0].argmax(axis=1))
+    assert np.array_equal(keras_cnn.predict(model, x), inference[0].argmax(axis=1))
 
 
 def test_standard_error_known_cases():

@@ -93,13 +93,9 @@ def test_table_has_a_total(dirs):
 @pytest.mark.slow
 def test_editing_a_chinese_sentence_fails_the_status_in_a_scratch_copy(tmp_path):
     """End to end: in a copy of the repo, change one sentence; translation-status names the catalog."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split()
-    copy = tmp_path / "repo"
-    for name in files:
-        if (ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
+    from dlbook.bench import copy_repo
+
+    copy = copy_repo(ROOT, tmp_path / "repo")
     cache = ROOT / "_build" / ".jupyter_cache"
     templates = tmp_path / "pot"
 

@@ -150,7 +150,8 @@ def throughput_table(rows: list[dict]) -> str:
 
 # --- build times -------------------------------------------------------------------------
 
-def _copy_repo(root: Path, dest: Path) -> Path:
+def copy_repo(root: Path, dest: Path) -> Path:
+    """Copy the repository's tracked and untracked-but-not-ignored files into ``dest``."""
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=root,
                            capture_output=True, text=True, check=True).stdout.split()
     for name in files:
@@ -184,7 +185,7 @@ def measure_builds(root: Path, repeats: int = 3) -> list[dict]:
     """Median build times of both editions for four situations, in a scratch copy of the repo."""
     results: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        repo = _copy_repo(root, Path(tmp) / "repo")
+        repo = copy_repo(root, Path(tmp) / "repo")
         prose, code = repo / "book" / "05_outlook.md", repo / "code" / "dlbook" / "plots.py"
         for i in range(repeats):
             shutil.rmtree(repo / "_build", ignore_errors=True)

@@ -19,6 +19,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from dlbook import keras_cnn
+
 SPARSITIES = (0.5, 0.9)
 
 
@@ -108,14 +110,9 @@ class Variant:
     zipped_bytes: int
 
 
-def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    """Predicted classes from one direct call (``model.predict`` would trace every copy anew)."""
-    return np.asarray(keras.ops.argmax(model(x, training=False), axis=1))
-
-
 def measure(name: str, model: keras.Model, x_test: np.ndarray, y_test: np.ndarray) -> Variant:
     """Test accuracy and sizes of one model."""
-    accuracy = float((predict(model, x_test) == y_test).mean())
+    accuracy = float((keras_cnn.predict(model, x_test) == y_test).mean())
     return Variant(name, accuracy, nonzero_weights(model), weight_bytes(model), saved_bytes(model),
                    zipped_bytes(model))
 

@@ -59,19 +59,12 @@ def build_model(variant: str = "baseline", seed: int = 0) -> keras.Model:
     return keras.Sequential(layers, name=variant)
 
 
-def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    """Predicted class of each image, from one call in inference mode (no augmentation, no dropout)."""
-    # A direct call, not model.predict: a traced predict function per model would make
-    # TensorFlow warn about retracing once several models have been evaluated.
-    return keras.ops.convert_to_numpy(model(x, training=False)).argmax(axis=1)
-
-
 def run_variant(variant: str, data, num_epochs: int = NUM_EPOCHS, seed: int = 0) -> dict:
     """Build and train one variant: its parameter count, final accuracies and test predictions."""
     x_test, y_test = data[2], data[3]
     model = build_model(variant, seed)
     history = keras_cnn.train(model, data, num_epochs=num_epochs, seed=seed)
-    predicted = predict(model, x_test)
+    predicted = keras_cnn.predict(model, x_test)
     return {
         "variant": variant,
         "params": keras_cnn.count_params(model),

@@ -102,9 +102,15 @@ def train(model: keras.Model, data, num_epochs: int = NUM_EPOCHS, batch_size: in
     ]
 
 
-def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    """Predicted class of each image."""
-    return model.predict(x, batch_size=1000, verbose=0).argmax(axis=1)
+def predict(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Predicted class of each image: direct calls in inference mode (no dropout, no augmentation).
+
+    Direct calls rather than ``model.predict``, which traces a new function for every model
+    and makes TensorFlow warn about retracing once several models have been evaluated.
+    """
+    parts = [keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False)).argmax(axis=1)
+             for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts)
 
 
 def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
